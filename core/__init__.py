@@ -1,0 +1,1 @@
+"""medkb core: jobs, stores, the worker engine, tasks and providers; no UI."""

@@ -1,0 +1,1 @@
+"""Task functions: pure functions of their input, run in a worker's child."""
