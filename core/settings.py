@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr
@@ -49,6 +50,17 @@ class Settings(BaseSettings):
     cancel_grace: float = Field(default=5.0, ge=0)
     max_attempts: int = Field(default=3, ge=1)
     task_modules: str = ""
+
+    provider: Literal["auto", "gemini", "simulator"] = "auto"
+    model: str = "gemini-flash-latest"
+    request_timeout: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=6, ge=0)
+    requests_per_minute: int = Field(default=1000, ge=1)
+    tokens_per_minute: int = Field(default=1_000_000, ge=1)
+    train_concurrency: int = Field(default=16, ge=1)
+    translate_concurrency: int = Field(default=36, ge=1)
+    simulator_latency: float = Field(default=0.05, ge=0)
+    simulator_failure_rate: float = Field(default=0.0, ge=0, le=1)
 
     gemini_api_key: SecretStr | None = Field(
         default=None,
