@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr
@@ -92,3 +93,27 @@ class Settings(BaseSettings):
             if candidate:
                 return candidate
         return str(self.data_path / "medkb.sqlite3")
+
+    def secret_values(self, store_url: str | None = None) -> list[str]:
+        """Every secret medkb knows of, so text can be scrubbed of them."""
+        values = []
+        if self.gemini_api_key is not None:
+            values.append(self.gemini_api_key.get_secret_value())
+        password = _url_password(store_url or self.store_url())
+        if password:
+            values.append(password)
+        return [value for value in values if len(value) >= 4]
+
+
+def _url_password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password if "://" in url else None
+    except ValueError:
+        return None
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """The text with every secret replaced by ***."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text

@@ -57,6 +57,8 @@ class Store(ABC):
     """Jobs, their logs, the items they produce, and the live workers."""
 
     url: str
+    #: errors worth a retry in a long-running loop (server gone for a moment)
+    transient_errors: tuple[type[Exception], ...] = (StoreError,)
 
     # -- jobs: front ends -------------------------------------------------
 

@@ -157,6 +157,8 @@ def prepare_file(path: Path) -> None:
 class SQLiteStore(Store):
     """The store in one SQLite file; safe across threads and processes."""
 
+    transient_errors = (StoreError, sqlite3.OperationalError)
+
     def __init__(self, path: Path, *, log_cap: int = 5000, label: str = "") -> None:
         self.path = path
         self.url = label or str(path)
@@ -298,8 +300,7 @@ class SQLiteStore(Store):
                 )
             elif status is JobStatus.RUNNING:
                 db.execute(
-                    "UPDATE jobs SET cancel_requested = 1, updated_at = ?"
-                    " WHERE id = ?",
+                    "UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?",
                     (now, job_id),
                 )
 

@@ -47,8 +47,10 @@ class TaskContext(Protocol):
     def check_cancel(self) -> None: ...
 
 
-TaskFunction = Callable[[BaseModel, Any, TaskContext], dict[str, Any]]
-PrepareFunction = Callable[[BaseModel, "Store"], Any]
+# A task takes (params, input, context) and returns its result as a dict,
+# directly or as a coroutine.
+TaskFunction = Callable[[Any, Any, TaskContext], Any]
+PrepareFunction = Callable[[Any, "Store"], Any]
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,13 @@ def load_task_modules(extra: str = "") -> None:
     """Import the built-in task modules and any named in `extra` (comma list)."""
     names = [*_BUILTIN_MODULES, *(n.strip() for n in extra.split(",") if n.strip())]
     for name in names:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except ImportError as error:
+            raise UnknownKind(
+                f"cannot load task module {name!r} named in MEDKB_TASK_MODULES: "
+                f"{error}"
+            ) from None
 
 
 def kinds() -> list[str]:

@@ -1,0 +1,1 @@
+"""The worker engine: a supervisor, its process pool and the events between."""

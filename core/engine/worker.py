@@ -1,0 +1,136 @@
+"""Run a worker in the foreground, or start one detached in the background."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from types import FrameType
+
+from core.engine.supervisor import Supervisor
+from core.jobs import WorkerInfo
+from core.settings import Settings, scrub
+from core.store import StoreError, open_store
+from core.store.base import Store
+from core.tasks.registry import load_task_modules
+
+log = logging.getLogger(__name__)
+
+
+class ScrubSecrets(logging.Filter):
+    """Replaces every known secret in a log record by ***."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = scrub(record.getMessage(), self.secrets)
+        record.args = ()
+        if record.exc_info:
+            formatted = logging.Formatter().formatException(record.exc_info)
+            record.msg = f"{record.msg}\n{scrub(formatted, self.secrets)}"
+            record.exc_info = None
+        return True
+
+
+def configure_logging(settings: Settings, store_url: str) -> None:
+    """Worker logs go to stderr (a file, when detached), scrubbed of secrets."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    handler.addFilter(ScrubSecrets(settings.secret_values(store_url)))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+
+
+def run_worker(
+    settings: Settings,
+    store: Store,
+    *,
+    concurrency: int | None = None,
+    idle_exit: float | None = None,
+) -> int:
+    """Serve the store until a signal, a stop request or the idle timeout."""
+    load_task_modules(settings.task_modules)
+    supervisor = Supervisor(
+        store, settings, concurrency=concurrency, idle_exit=idle_exit
+    )
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("got %s; stopping", signal.Signals(signum).name)
+        supervisor.request_stop()
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_signal)
+    return supervisor.run()
+
+
+def worker_log_file(settings: Settings) -> Path:
+    return settings.data_path / "logs" / "worker.log"
+
+
+def start_detached(
+    settings: Settings,
+    store_url: str,
+    *,
+    concurrency: int | None = None,
+    idle_exit: float | None = None,
+) -> int:
+    """Start `medkb worker` in its own session, logging to a file; its pid."""
+    log_file = worker_log_file(settings)
+    log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    command = [sys.executable, "-m", "core.engine.worker"]
+    if concurrency:
+        command += ["--concurrency", str(concurrency)]
+    if idle_exit is not None:
+        command += ["--idle-exit", str(idle_exit)]
+    # The URL travels in the environment: a password must not show in `ps`.
+    environment = {**os.environ, "MEDKB_STORE": store_url}
+    with open(log_file, "ab") as output:
+        os.chmod(log_file, 0o600)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+            env=environment,
+            start_new_session=True,
+        )
+    return process.pid
+
+
+def live_workers(store: Store, settings: Settings) -> list[WorkerInfo]:
+    """Workers of this store that have beaten their heart recently."""
+    max_age = max(settings.lease_seconds, 3 * settings.heartbeat_seconds)
+    return store.live_workers(max_age)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m core.engine.worker`: what a detached worker runs."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="medkb-worker")
+    parser.add_argument("--concurrency", type=int, default=None)
+    parser.add_argument("--idle-exit", type=float, default=None)
+    args = parser.parse_args(argv)
+    settings = Settings()
+    url = settings.store_url()
+    configure_logging(settings, url)
+    try:
+        store = open_store(url, log_cap=settings.log_cap)
+    except StoreError as error:
+        log.error("%s", error)
+        return 2
+    return run_worker(
+        settings, store, concurrency=args.concurrency, idle_exit=args.idle_exit
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

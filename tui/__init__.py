@@ -1,0 +1,1 @@
+"""The medkb front ends: the command line and the Textual dashboard."""
