@@ -49,7 +49,7 @@ class Bench:
 
     def medkb(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "tui.cli", *args],
+            [sys.executable, "-m", "tui", *args],
             env={**self.env, **env},
             cwd=REPO,
             capture_output=True,
@@ -66,7 +66,7 @@ class Bench:
 
     def start_worker(self, *args: str, **env: str) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tui.cli", "worker", *args],
+            [sys.executable, "-m", "tui", "worker", *args],
             env={**self.env, **env},
             cwd=REPO,
             stdout=subprocess.PIPE,

@@ -119,7 +119,3 @@ def _first_error(error: ValidationError) -> str:
 def _fail(message: str, code: int) -> int:
     print(f"medkb: {message}", file=sys.stderr)
     return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())
