@@ -20,6 +20,7 @@ import threading
 import traceback
 from collections.abc import Mapping
 from multiprocessing.connection import Client, Connection
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -41,12 +42,15 @@ log = logging.getLogger(__name__)
 STOP_SIGNAL = signal.SIGUSR1
 
 _channel: Connection | None = None
+_scratch_dir = Path()
 _stop = threading.Event()
+_loop: asyncio.AbstractEventLoop | None = None
 
 
 def init_child(address: str, authkey: bytes, task_modules: str) -> None:
     """Pool initializer: connect to the supervisor and get ready to run tasks."""
-    global _channel
+    global _channel, _scratch_dir
+    _scratch_dir = Path(address).parent
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(STOP_SIGNAL, _on_stop_signal)
@@ -82,6 +86,7 @@ class ChildContext:
     def __init__(self, job_id: str, saved_keys: frozenset[tuple[str, str]]) -> None:
         self.job_id = job_id
         self.saved_keys = saved_keys
+        self.scratch_dir = _scratch_dir
 
     def progress(
         self,
@@ -138,7 +143,16 @@ def _call_task(
     spec = spec_for(kind)
     model = spec.params_model.model_validate(params)
     if inspect.iscoroutinefunction(spec.run):
-        outcome = asyncio.run(spec.run(model, task_input, context))
+        outcome = _event_loop().run_until_complete(spec.run(model, task_input, context))
     else:
         outcome = spec.run(model, task_input, context)
     return dict(outcome or {})
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """One loop for the life of the process, so clients outlive a single job."""
+    global _loop
+    if _loop is None or _loop.is_closed():
+        _loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(_loop)
+    return _loop

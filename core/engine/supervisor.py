@@ -418,14 +418,16 @@ class Supervisor:
         )
         try:
             params = spec.params_model.model_validate(job.params)
-            task_input = spec.prepare(params, self.store) if spec.prepare else None
+            saved = self.store.saved_keys(job.id)
+            task_input = (
+                spec.prepare(params, self.store, saved) if spec.prepare else None
+            )
         except Exception as error:
             error_line = scrub(f"{type(error).__name__}: {error}", self.secrets)
             self.store.finish(
                 job.id, self.worker_id, JobStatus.FAILED, error=error_line
             )
             return
-        saved = self.store.saved_keys(job.id)
         future = self._pool.schedule(
             run_job, args=(job.id, job.kind, job.params, task_input, saved)
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ValidationError
@@ -28,6 +29,8 @@ class TaskContext(Protocol):
 
     job_id: str
     saved_keys: frozenset[tuple[str, str]]
+    #: a private directory shared by every process of this worker
+    scratch_dir: Path
 
     def progress(
         self,
@@ -50,7 +53,9 @@ class TaskContext(Protocol):
 # A task takes (params, input, context) and returns its result as a dict,
 # directly or as a coroutine.
 TaskFunction = Callable[[Any, Any, TaskContext], Any]
-PrepareFunction = Callable[[Any, "Store"], Any]
+# prepare(params, store, saved_keys) runs in the supervisor and builds the
+# task's whole input; saved_keys are the items this job saved before a resume.
+PrepareFunction = Callable[[Any, "Store", frozenset[tuple[str, str]]], Any]
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ class InvalidParams(ValueError):
 
 
 _TASKS: dict[str, TaskSpec] = {}
-_BUILTIN_MODULES: tuple[str, ...] = ()
+_BUILTIN_MODULES = ("core.tasks.train", "core.tasks.translate")
 
 
 def register(spec: TaskSpec) -> TaskSpec:
@@ -89,8 +94,7 @@ def load_task_modules(extra: str = "") -> None:
             importlib.import_module(name)
         except ImportError as error:
             raise UnknownKind(
-                f"cannot load task module {name!r} named in MEDKB_TASK_MODULES: "
-                f"{error}"
+                f"cannot load task module {name!r} named in MEDKB_TASK_MODULES: {error}"
             ) from None
 
 
