@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -109,6 +110,46 @@ def live_workers(store: Store, settings: Settings) -> list[WorkerInfo]:
     """Workers of this store that have beaten their heart recently."""
     max_age = max(settings.lease_seconds, 3 * settings.heartbeat_seconds)
     return store.live_workers(max_age)
+
+
+DEFAULT_IDLE_EXIT = 600.0
+
+
+def ensure_worker(
+    settings: Settings,
+    store: Store,
+    store_url: str,
+    *,
+    idle_exit: float = DEFAULT_IDLE_EXIT,
+) -> int | None:
+    """Start a detached worker unless one is alive for the store; its pid or None."""
+    if live_workers(store, settings) or _recently_started(settings):
+        return None
+    pid = start_detached(settings, store_url, idle_exit=idle_exit)
+    _starting_marker(settings).write_text(str(pid))
+    return pid
+
+
+STARTUP_SECONDS = 15.0
+
+
+def _starting_marker(settings: Settings) -> Path:
+    return settings.data_path / "logs" / "worker-starting.pid"
+
+
+def _recently_started(settings: Settings) -> bool:
+    """A worker started moments ago may not have announced itself yet."""
+    marker = _starting_marker(settings)
+    try:
+        pid = int(marker.read_text())
+        young = time.time() - marker.stat().st_mtime < STARTUP_SECONDS
+    except (OSError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return young
 
 
 def main(argv: list[str] | None = None) -> int:
