@@ -47,7 +47,7 @@ Command = Callable[[argparse.Namespace, Context], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tui import jobs_commands, worker_commands
+    from tui import jobs_commands, kb_commands, start_commands, worker_commands
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.set_defaults(command=overview)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    start_commands.add_commands(commands, common)
+    kb_commands.add_commands(commands, common)
     worker_commands.add_commands(commands, common)
     jobs_commands.add_commands(commands, common)
     return parser

@@ -119,6 +119,10 @@ def validate_params(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "params"
         raise InvalidParams(
-            f"invalid params for {kind}: {where}: {first['msg']}"
+            f"invalid params for {kind}: {where}: {_message(first['msg'])}"
         ) from None
     return model.model_dump(mode="json")
+
+
+def _message(text: str) -> str:
+    return text.removeprefix("Value error, ")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -23,6 +23,8 @@ class TrainParams(BaseModel):
     topics: list[str] | None = None
     overwrite: bool = False
     model: str | None = None
+    #: chosen where the job is started, so the worker does what was announced
+    provider: Literal["gemini", "simulator"] | None = None
 
     @field_validator("topics")
     @classmethod
@@ -101,7 +103,7 @@ async def train(
 ) -> dict[str, Any]:
     """Write every topic of the input; a failed topic is recorded, not fatal."""
     training = Training(work, context)
-    provider = provider_for(params.model, context)
+    provider = provider_for(params.model, params.provider, context)
     context.log(f"{training.total} topics to write with {provider.name}")
     context.progress(0, training.total, "Starting", training.parts)
 

@@ -3,7 +3,7 @@ or stale (its source hash differs from the current English guideline)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -31,6 +31,8 @@ class TranslateParams(BaseModel):
     languages: list[str] | None = None
     topics: list[str] | None = None
     model: str | None = None
+    #: chosen where the job is started, so the worker does what was announced
+    provider: Literal["gemini", "simulator"] | None = None
 
     @field_validator("languages")
     @classmethod
@@ -146,7 +148,7 @@ async def translate(
 ) -> dict[str, Any]:
     """Translate every pair of the input; a failed pair is recorded, not fatal."""
     translation = Translation(work, context)
-    provider = provider_for(params.model, context)
+    provider = provider_for(params.model, params.provider, context)
     context.log(f"{translation.total} translations to make with {provider.name}")
     context.progress(0, translation.total, "Starting", translation.parts)
 
