@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=6, ge=0)
     requests_per_minute: int = Field(default=1000, ge=1)
     tokens_per_minute: int = Field(default=1_000_000, ge=1)
+    #: the window both limits count over; 60 s in real use, shorter in tests
+    rate_window_seconds: float = Field(default=60.0, gt=0)
     train_concurrency: int = Field(default=16, ge=1)
     translate_concurrency: int = Field(default=36, ge=1)
     simulator_latency: float = Field(default=0.05, ge=0)

@@ -47,7 +47,10 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _comma_list(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+    values = [part.strip() for part in text.split(",") if part.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError("give at least one value, comma-separated")
+    return values
 
 
 def provider_choice(settings: Settings) -> str:

@@ -1,4 +1,9 @@
-"""One provider per child process and model, sharing the worker's rate limits."""
+"""One provider per child process and model, sharing the rate limits.
+
+The limits live in one file in the data directory, so every process of a
+worker, and every worker of this user on this machine, counts against the
+same requests- and tokens-per-minute budget, as the API does.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +25,10 @@ def provider_for(
         if provider is not None:
             settings = settings.model_copy(update={"provider": provider})
         limiter = RateLimiter(
-            context.scratch_dir / "limits",
+            settings.data_path / "rate-limits",
             settings.requests_per_minute,
             settings.tokens_per_minute,
+            window_seconds=settings.rate_window_seconds,
         )
         _providers[key] = make_provider(settings, model, limiter)
     return _providers[key]

@@ -1,0 +1,180 @@
+"""Train and translate end to end: real workers, the simulator or a fake Gemini."""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.coverage import CellState, coverage
+from core.jobs import JobStatus
+from core.knowledge import Guideline, content_hash
+from tests.fake_gemini import (
+    FakeGemini,
+    guideline_answer,
+    running_fake_gemini,
+    sample_content,
+)
+from tests.workers import Bench, make_bench, wait_for
+
+TOPICS = "cpr-adult,heat-stroke,choking-adult"
+
+
+@pytest.fixture
+def bench(tmp_path: Path) -> Iterator[Bench]:
+    made = make_bench(
+        tmp_path,
+        MEDKB_LEASE_SECONDS="1.5",
+        MEDKB_HEARTBEAT_SECONDS="0.3",
+        MEDKB_TASK_MODULES="",
+    )
+    yield made
+    made.medkb("worker", "stop")
+    made.stop_all()
+
+
+@pytest.fixture
+def gemini() -> Iterator[FakeGemini]:
+    with running_fake_gemini() as fake:
+        yield fake
+
+
+def gemini_env(fake: FakeGemini) -> dict[str, str]:
+    return {"GEMINI_API_KEY": "AIza-test-key", "GOOGLE_GEMINI_BASE_URL": fake.base_url}
+
+
+def run(bench: Bench, *args: str, **env: str) -> str:
+    done = bench.medkb(*args, **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def stamp(data: dict[str, object]) -> object:
+    provenance = data["provenance"]
+    assert isinstance(provenance, dict)
+    return provenance["generated_at"]
+
+
+def job_id_of(output: str) -> str:
+    return output.split("queued ", 1)[1].split()[0]
+
+
+def test_train_translate_export_through_a_real_worker(
+    bench: Bench, tmp_path: Path
+) -> None:
+    trained = run(bench, "train", "--topics", TOPICS, "--wait")
+    assert "provider: simulator" in trained and "learned 3" in trained
+    translated = run(bench, "translate", "--languages", "es,ar,ja", "--wait")
+    assert "translated 9" in translated
+
+    out = tmp_path / "export"
+    run(bench, "export", "--out", str(out), "--format", "json")
+
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.json"))
+    expected = [
+        f"{lang}/{slug}.json"
+        for lang in ("ar", "en", "es", "ja")
+        for slug in sorted(TOPICS.split(","))
+    ]
+    assert files == sorted([*expected, "index.json"])
+    for path in out.rglob("*/*.json"):
+        guideline = Guideline.model_validate_json(path.read_text())
+        assert guideline.provenance.simulated
+    index = json.loads((out / "index.json").read_text())
+    assert len(index) == 12 and len({entry["path"] for entry in index}) == 12
+
+
+def test_translation_progress_has_a_part_per_language(bench: Bench) -> None:
+    run(bench, "train", "--topics", TOPICS, "--wait")
+
+    job_id = job_id_of(run(bench, "translate", "--languages", "es,fr", "--wait"))
+
+    parts = bench.job(job_id).progress.parts
+    assert set(parts) == {"es", "fr"}
+    assert all(part.done == 3 and part.total == 3 for part in parts.values())
+
+
+def test_worker_killed_mid_translation_then_a_new_one_completes_it(
+    bench: Bench,
+) -> None:
+    run(bench, "train", "--topics", TOPICS, "--wait")
+    run(bench, "worker", "stop")
+    slow = {"MEDKB_SIMULATOR_LATENCY": "0.3", "MEDKB_TRANSLATE_CONCURRENCY": "2"}
+    first = bench.start_worker(**slow)
+    wait_for(lambda: "processes" in run(bench, "worker", "status"), what="worker")
+    queued = run(bench, "translate", **slow)
+    assert "started a background worker" not in queued
+    job_id = job_id_of(queued)
+    wait_for(lambda: bench.job(job_id).progress.done >= 8, what="eight items")
+
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    with bench.store() as store:
+        before = {
+            i.key: i.data["provenance"]["generated_at"] for i in store.list_items()
+        }
+    bench.start_worker()
+    job = bench.wait_status(job_id, JobStatus.COMPLETED, timeout=60)
+
+    assert job.attempts >= 2 and job.result is not None
+    assert job.result["translated"] == 57 and job.result["failed"] == 0
+    with bench.store() as store:
+        items = store.list_items()
+    keys = [item.key for item in items]
+    assert len(keys) == len(set(keys)) == 3 + 57
+    for item in items:
+        if item.key in before:
+            assert stamp(item.data) == before[item.key]
+
+
+def test_regenerating_one_guideline_makes_exactly_its_translations_stale(
+    bench: Bench, gemini: FakeGemini
+) -> None:
+    env = gemini_env(gemini)
+    run(bench, "train", "--topics", "cpr-adult,heat-stroke", "--wait", **env)
+    run(bench, "translate", "--languages", "es,fr", "--wait", **env)
+    gemini.script(guideline_answer(sample_content("Heat Stroke, revised")))
+
+    run(bench, "train", "--topics", "heat-stroke", "--overwrite", "--wait", **env)
+
+    with bench.store() as store:
+        grid = coverage(store)
+    stale = {key for key, state in grid.cells.items() if state is CellState.STALE}
+    assert stale == {("heat-stroke", "es"), ("heat-stroke", "fr")}
+    out = run(bench, "translate", "--languages", "es,fr", "--wait", **env)
+    assert "translated 0, refreshed 2, skipped 2, failed 0" in out
+    with bench.store() as store:
+        english = Guideline.model_validate(store.get_item("heat-stroke", "en").data)
+        spanish = store.get_item("heat-stroke", "es")
+        assert spanish is not None
+        assert spanish.data["source_hash"] == content_hash(english)
+
+
+def test_two_jobs_on_one_worker_share_the_requests_per_minute_limit(
+    bench: Bench, gemini: FakeGemini
+) -> None:
+    limits = {
+        **gemini_env(gemini),
+        "MEDKB_REQUESTS_PER_MINUTE": "4",
+        "MEDKB_RATE_WINDOW_SECONDS": "2",
+    }
+    bench.start_worker("--concurrency", "2", **limits)
+    wait_for(lambda: "processes" in run(bench, "worker", "status"), what="worker")
+    first = job_id_of(run(bench, "train", "--topics", TOPICS, **limits))
+    second = job_id_of(
+        run(bench, "train", "--topics", "thermal-burns,nosebleed,fainting", **limits)
+    )
+
+    bench.wait_status(first, JobStatus.COMPLETED)
+    bench.wait_status(second, JobStatus.COMPLETED)
+
+    times = gemini.times()
+    assert len(times) == 6
+    busiest = max(sum(1 for t in times if start <= t < start + 2) for start in times)
+    assert busiest <= 4
+    starts = [bench.job(j).started_at for j in (first, second)]
+    finishes = [bench.job(j).finished_at for j in (first, second)]
+    assert max(starts) < min(finishes)  # they really ran at the same time
