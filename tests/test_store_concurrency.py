@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.synchronize
 from pathlib import Path
 
 from core.jobs import Job, JobStatus, Progress
 from core.store.sqlite import SQLiteStore
 
 
-def claim_all(path: str, worker: str, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def claim_all(
+    path: str,
+    worker: str,
+    out: multiprocessing.Queue,  # type: ignore[type-arg]
+    start: multiprocessing.synchronize.Barrier,
+) -> None:
     store = SQLiteStore(Path(path))
     claimed = []
+    start.wait(timeout=30)
     while (job := store.claim_next(worker, 60, ["test"])) is not None:
         claimed.append(job.id)
     out.put(claimed)
@@ -34,8 +41,9 @@ def test_two_processes_claiming_500_jobs_never_claim_one_twice(
         created = {store.create(Job.new("test", {})).id for _ in range(500)}
     spawn = multiprocessing.get_context("spawn")
     results: multiprocessing.Queue = spawn.Queue()  # type: ignore[type-arg]
+    start = spawn.Barrier(2)
     workers = [
-        spawn.Process(target=claim_all, args=(str(path), name, results))
+        spawn.Process(target=claim_all, args=(str(path), name, results, start))
         for name in ("a", "b")
     ]
 

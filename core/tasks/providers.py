@@ -8,7 +8,7 @@ same requests- and tokens-per-minute budget, as the API does.
 from __future__ import annotations
 
 from core.llm.limits import RateLimiter
-from core.llm.provider import Provider, make_provider
+from core.llm.provider import Provider, make_provider, uses_simulator
 from core.settings import Settings
 from core.tasks.registry import TaskContext
 
@@ -24,14 +24,20 @@ def provider_for(
         settings = Settings()
         if provider is not None:
             settings = settings.model_copy(update={"provider": provider})
-        limiter = RateLimiter(
-            settings.data_path / "rate-limits",
-            settings.requests_per_minute,
-            settings.tokens_per_minute,
-            window_seconds=settings.rate_window_seconds,
-        )
-        _providers[key] = make_provider(settings, model, limiter)
+        _providers[key] = make_provider(settings, model, _limiter(settings))
     return _providers[key]
+
+
+def _limiter(settings: Settings) -> RateLimiter | None:
+    """The API's limits; the offline simulator has none to respect."""
+    if uses_simulator(settings):
+        return None
+    return RateLimiter(
+        settings.data_path / "rate-limits",
+        settings.requests_per_minute,
+        settings.tokens_per_minute,
+        window_seconds=settings.rate_window_seconds,
+    )
 
 
 def check_topics(slugs: list[str] | None, known: set[str]) -> list[str] | None:

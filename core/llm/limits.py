@@ -1,0 +1,156 @@
+"""Request and token limits shared by every process of one worker.
+
+The limiter keeps a log of the requests granted in the last window (their
+start times and token estimates) in a small file, locked with `flock` while a
+process reads and rewrites it. The kernel drops that lock when its holder
+dies, so a killed child never leaves the others waiting. A request is granted
+only when fewer than `requests_per_minute` requests and, with its tokens, no
+more than `tokens_per_minute` tokens fall in the window ending now; so no
+window of that length, wherever it starts, ever holds more than the limits.
+
+Known shortcomings, said plainly:
+- Times come from `time.monotonic()`, which Linux shares between processes;
+  the file only serves processes of one machine.
+- Waiting processes are not served in order: under heavy contention one may
+  be passed over several times before it gets a slot.
+- A process killed in the middle of rewriting the file can leave it
+  truncated; the next reader then starts from an empty log, which can let
+  one window's worth of extra requests through once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+# Waking a little after an entry leaves the window avoids a wasted round
+# when the float arithmetic lands exactly on the boundary.
+WAKE_MARGIN = 0.002
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One granted request: when it started and how many tokens it may use."""
+
+    at: float
+    tokens: int
+
+
+class RateLimiter:
+    """Requests-per-minute and tokens-per-minute limits kept in one file.
+
+    Picklable: it holds only the path and the numbers and opens the file
+    anew on each use, so each child process can use its own copy.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        requests_per_minute: int,
+        tokens_per_minute: int,
+        window_seconds: float = 60.0,
+    ) -> None:
+        if requests_per_minute < 1 or tokens_per_minute < 1 or window_seconds <= 0:
+            raise ValueError("rate limits and the window must be positive")
+        self.path = Path(path)
+        self.requests_per_minute = requests_per_minute
+        self.tokens_per_minute = tokens_per_minute
+        self.window_seconds = window_seconds
+        # A request reaches the server a little after its grant, and not always
+        # equally late; holding each grant a little longer than the window
+        # keeps the count the server sees within the limit too.
+        self.guard_seconds = min(1.0, 0.1 * window_seconds)
+
+    def __repr__(self) -> str:
+        return (
+            f"RateLimiter({str(self.path)!r}, rpm={self.requests_per_minute}, "
+            f"tpm={self.tokens_per_minute}, window={self.window_seconds})"
+        )
+
+    async def acquire(self, tokens: int = 0) -> None:
+        """Wait until one more request with `tokens` tokens fits the limits.
+
+        A request estimated above the whole token limit is counted as the
+        limit itself, so it waits for an empty window rather than forever.
+        """
+        tokens = min(max(tokens, 0), self.tokens_per_minute)
+        while True:
+            wait = self._try_grant(tokens)
+            if wait <= 0:
+                return
+            logger.debug("rate limit reached, waiting %.3f s", wait)
+            await asyncio.sleep(wait)
+
+    def _try_grant(self, tokens: int) -> float:
+        """Record a grant and return 0, or return how long to wait first."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            now = time.monotonic()
+            log = self._current(_read_log(fd), now)
+            wait = self._wait_needed(log, tokens, now)
+            if wait <= 0:
+                _write_log(fd, [*log, Grant(now, tokens)])
+            return wait
+        finally:
+            os.close(fd)  # closing the file releases the lock
+
+    def _current(self, log: list[Grant], now: float) -> list[Grant]:
+        """The grants inside the window ending now, oldest first.
+
+        Grants stamped in the future come from before a reboot (the
+        monotonic clock restarts) and are dropped with the expired ones.
+        """
+        start = now - self.window_seconds - self.guard_seconds
+        return sorted(
+            (grant for grant in log if start < grant.at <= now),
+            key=lambda grant: grant.at,
+        )
+
+    def _wait_needed(self, log: list[Grant], tokens: int, now: float) -> float:
+        """Seconds until the request fits, 0 if it fits now."""
+        wait = 0.0
+        excess = len(log) + 1 - self.requests_per_minute
+        if excess > 0:
+            wait = self._until_expired(log[excess - 1], now)
+
+        surplus = sum(grant.tokens for grant in log) + tokens - self.tokens_per_minute
+        for grant in log:
+            if surplus <= 0:
+                break
+            surplus -= grant.tokens
+            wait = max(wait, self._until_expired(grant, now))
+        return wait
+
+    def _until_expired(self, grant: Grant, now: float) -> float:
+        return grant.at + self.window_seconds + self.guard_seconds - now + WAKE_MARGIN
+
+
+def _read_log(fd: int) -> list[Grant]:
+    """The grants stored in the file; an unreadable file counts as empty."""
+    raw = b""
+    while chunk := os.read(fd, 65536):
+        raw += chunk
+    if not raw:
+        return []
+    try:
+        return [Grant(float(at), int(tokens)) for at, tokens in json.loads(raw)]
+    except (ValueError, TypeError) as error:
+        logger.warning("rate limit file unreadable, starting afresh: %s", error)
+        return []
+
+
+def _write_log(fd: int, log: list[Grant]) -> None:
+    data = json.dumps([[grant.at, grant.tokens] for grant in log])
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.ftruncate(fd, 0)
+    os.write(fd, data.encode())
