@@ -178,3 +178,30 @@ def test_two_jobs_on_one_worker_share_the_requests_per_minute_limit(
     starts = [bench.job(j).started_at for j in (first, second)]
     finishes = [bench.job(j).finished_at for j in (first, second)]
     assert max(starts) < min(finishes)  # they really ran at the same time
+
+
+def test_failed_topics_are_recorded_and_the_job_goes_on(bench: Bench) -> None:
+    flaky = {"MEDKB_SIMULATOR_FAILURE_RATE": "0.5"}
+    job_id = job_id_of(run(bench, "train", **flaky))
+    job = bench.wait_status(job_id, JobStatus.COMPLETED, timeout=60)
+
+    result = job.result
+    assert result is not None
+    assert result["learned"] > 0 and result["failed"] > 0
+    assert result["learned"] + result["failed"] == 76
+    assert len(result["failures"]) == result["failed"]
+    assert all("simulated failure" in f["reason"] for f in result["failures"])
+    with bench.store() as store:
+        assert len(store.list_items(language="en")) == result["learned"]
+        grid = coverage(store)
+    failed = {f["topic"] for f in result["failures"]}
+    assert {t for t in failed if grid.state(t, "en") is CellState.FAILED} == failed
+
+
+def test_a_training_where_every_topic_fails_fails(bench: Bench) -> None:
+    done = bench.medkb(
+        "train", "--topics", TOPICS, "--wait", MEDKB_SIMULATOR_FAILURE_RATE="1"
+    )
+
+    assert done.returncode == 1
+    assert "no topic was learned; all 3 failed" in done.stdout
