@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.25  # at most ~4 progress writes a second a job
 CANCEL_POLL = 0.2
 CLAIM_POLL = 0.05
+REQUEUE_INTERVAL = 1.0
 PRUNE_INTERVAL = 3600.0
 MAX_EVENTS_PER_TICK = 5000
 
@@ -181,6 +182,7 @@ class Supervisor:
             self._every("flush", PROGRESS_INTERVAL, self._flush_all)
             self._every("cancels", CANCEL_POLL, self._check_cancels)
             self._every("heartbeat", self.settings.heartbeat_seconds, self._heartbeat)
+            self._every("requeue", REQUEUE_INTERVAL, self._requeue_expired)
             self._every("prune", PRUNE_INTERVAL, self._prune)
             self._enforce_grace()
             if not self.stopping:
@@ -373,6 +375,9 @@ class Supervisor:
             log.info("asked to stop through the store")
             self.request_stop()
         self._renew_leases()
+
+    def _requeue_expired(self) -> None:
+        """Any worker puts back the jobs of workers that stopped answering."""
         requeued = self.store.requeue_expired()
         for job_id in requeued.pending:
             log.warning("job %s lost its worker; back to pending", job_id)

@@ -440,6 +440,14 @@ class SQLiteStore(Store):
         return self._write(give_back)
 
     def requeue_expired(self) -> Requeued:
+        expired = self._read(
+            "SELECT 1 FROM jobs WHERE status = 'running' AND lease_expires_at < ?"
+            " LIMIT 1",
+            (time.time(),),
+        )
+        if not expired:  # the common case stays a cheap read
+            return Requeued()
+
         def requeue(db: sqlite3.Connection) -> Requeued:
             now = time.time()
             rows = db.execute(
