@@ -35,7 +35,12 @@ from core.engine.events import (
     Started,
     Stopped,
 )
-from core.tasks.registry import JobCancelled, load_task_modules, spec_for
+from core.tasks.registry import (
+    JobCancelled,
+    load_task_modules,
+    spec_for,
+    warm_up_all,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +60,7 @@ def init_child(address: str, authkey: bytes, task_modules: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(STOP_SIGNAL, _on_stop_signal)
     load_task_modules(task_modules)
+    warm_up_all()
     _channel = Client(address, family="AF_UNIX", authkey=authkey)
     _channel.send(Hello(os.getpid()))
 

@@ -28,6 +28,12 @@ def provider_for(
     return _providers[key]
 
 
+def warm_up() -> None:
+    """Import the Gemini SDK before the first job needs it (about a second)."""
+    if not uses_simulator(Settings()):
+        import core.llm.gemini  # noqa: F401
+
+
 def _limiter(settings: Settings) -> RateLimiter | None:
     """The API's limits; the offline simulator has none to respect."""
     if uses_simulator(settings):

@@ -66,6 +66,8 @@ class TaskSpec:
     params_model: type[BaseModel]
     run: TaskFunction
     prepare: PrepareFunction | None = None
+    #: runs once in each new child, before any job: slow imports, for one
+    warm_up: Callable[[], None] | None = None
 
 
 class UnknownKind(LookupError):
@@ -96,6 +98,13 @@ def load_task_modules(extra: str = "") -> None:
             raise UnknownKind(
                 f"cannot load task module {name!r} named in MEDKB_TASK_MODULES: {error}"
             ) from None
+
+
+def warm_up_all() -> None:
+    """Run every kind's warm-up; a child does this when it starts."""
+    for spec in _TASKS.values():
+        if spec.warm_up is not None:
+            spec.warm_up()
 
 
 def kinds() -> list[str]:

@@ -11,7 +11,7 @@ from core.llm.provider import ItemFailed
 from core.settings import Settings
 from core.store.base import Store
 from core.tasks.bounded import run_bounded
-from core.tasks.providers import check_topics, provider_for
+from core.tasks.providers import check_topics, provider_for, warm_up
 from core.tasks.registry import TaskContext, TaskSpec, register
 
 
@@ -136,4 +136,12 @@ def _outcome(training: Training, work: TrainInput) -> dict[str, Any]:
     }
 
 
-register(TaskSpec(kind="train", params_model=TrainParams, run=train, prepare=prepare))
+register(
+    TaskSpec(
+        kind="train",
+        params_model=TrainParams,
+        run=train,
+        prepare=prepare,
+        warm_up=warm_up,
+    )
+)

@@ -19,7 +19,7 @@ from core.llm.provider import ItemFailed
 from core.settings import Settings
 from core.store.base import Store
 from core.tasks.bounded import run_bounded
-from core.tasks.providers import check_topics, provider_for
+from core.tasks.providers import check_topics, provider_for, warm_up
 from core.tasks.registry import TaskContext, TaskSpec, register
 
 
@@ -190,5 +190,6 @@ register(
         params_model=TranslateParams,
         run=translate,
         prepare=prepare,
+        warm_up=warm_up,
     )
 )
