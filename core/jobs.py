@@ -176,4 +176,5 @@ class WorkerInfo(BaseModel):
     started_at: datetime
     heartbeat_at: datetime
     jobs: list[str] = Field(default_factory=list)
+    ready_processes: int = 0
     stop_requested: bool = False

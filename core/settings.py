@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     tokens_per_minute: int = Field(default=1_000_000, ge=1)
     #: the window both limits count over; 60 s in real use, shorter in tests
     rate_window_seconds: float = Field(default=60.0, gt=0)
-    train_concurrency: int = Field(default=16, ge=1)
+    train_concurrency: int = Field(default=24, ge=1)
     translate_concurrency: int = Field(default=36, ge=1)
     simulator_latency: float = Field(default=0.05, ge=0)
     simulator_failure_rate: float = Field(default=0.0, ge=0, le=1)

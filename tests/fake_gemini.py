@@ -12,9 +12,9 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -135,12 +135,12 @@ def blocked_prompt(reason: str = "SAFETY") -> Reply:
 class FakeGemini:
     """The fake server; `script()` queues replies, `received` lists requests."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay_for: Callable[[Received], float] | None = None) -> None:
+        self._delay_for = delay_for
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
         self.received: list[Received] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}
         )
@@ -172,11 +172,25 @@ class FakeGemini:
             self.received.append(request)
             if not scripted:
                 return error_reply(404, "NOT_FOUND", f"no route {request.path}")
-            return self._replies.popleft() if self._replies else guideline_answer()
+            if self._replies:
+                return self._replies.popleft()
+        if self._delay_for is None:
+            return _DEFAULT_ANSWER
+        return replace(_DEFAULT_ANSWER, delay=self._delay_for(request))
+
+
+_DEFAULT_ANSWER = guideline_answer()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # many clients connect at once
 
 
 def _handler_for(fake: FakeGemini) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep connections alive, as Google does
+
         def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
             length = int(self.headers.get("Content-Length", "0"))
             raw = self.rfile.read(length)
@@ -214,9 +228,11 @@ def _handler_for(fake: FakeGemini) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_fake_gemini() -> Iterator[FakeGemini]:
-    """A started fake server, stopped on exit."""
-    fake = FakeGemini()
+def running_fake_gemini(
+    delay_for: Callable[[Received], float] | None = None,
+) -> Iterator[FakeGemini]:
+    """A started fake server, stopped on exit; delay_for models its latency."""
+    fake = FakeGemini(delay_for)
     fake.start()
     try:
         yield fake

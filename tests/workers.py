@@ -95,8 +95,13 @@ class Bench:
 
 def make_bench(tmp_path: Path, **settings: str) -> Bench:
     home = tmp_path / "bench"
+    outside = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "MONGODB_URI")
+    }
     env = {
-        **os.environ,
+        **outside,
         "MEDKB_STORE": str(home / "store.sqlite3"),
         "MEDKB_TASK_MODULES": "tests.engine_tasks",
         "MEDKB_DATA_DIR": str(home / "data"),
@@ -104,6 +109,4 @@ def make_bench(tmp_path: Path, **settings: str) -> Bench:
         "MEDKB_CANCEL_GRACE": "2",
         **settings,
     }
-    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "MONGODB_URI"):
-        env.pop(name, None)
     return Bench(home=home, env=env)

@@ -65,6 +65,10 @@ def init_child(address: str, authkey: bytes, task_modules: str) -> None:
     _channel.send(Hello(os.getpid()))
 
 
+def nothing() -> None:
+    """A task that does nothing: scheduling it starts every pool process."""
+
+
 def _die_with_parent() -> None:
     """On Linux, have the kernel kill this child if its supervisor dies."""
     if not sys.platform.startswith("linux"):

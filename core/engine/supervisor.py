@@ -28,7 +28,7 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessFuture, ProcessPool
 
-from core.engine.child import STOP_SIGNAL, init_child, run_job
+from core.engine.child import STOP_SIGNAL, init_child, nothing, run_job
 from core.engine.events import (
     Event,
     Failed,
@@ -136,6 +136,8 @@ class Supervisor:
             initializer=init_child,
             initargs=(address, authkey, self.settings.task_modules),
         )
+        # Start the children now, so they are warm when the first job comes.
+        self._pool.schedule(nothing)
 
     def _accept(self) -> None:
         while True:
@@ -370,6 +372,7 @@ class Supervisor:
             started_at=self._started_at,
             heartbeat_at=now,
             jobs=sorted(self.running),
+            ready_processes=len(self._channels),
         )
         if self.store.heartbeat(info):
             log.info("asked to stop through the store")

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import json
 import logging
 import os
 import time
-from dataclasses import dataclass
+from array import array
+from bisect import bisect_right
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -34,14 +34,6 @@ logger = logging.getLogger(__name__)
 # Waking a little after an entry leaves the window avoids a wasted round
 # when the float arithmetic lands exactly on the boundary.
 WAKE_MARGIN = 0.002
-
-
-@dataclass(frozen=True)
-class Grant:
-    """One granted request: when it started and how many tokens it may use."""
-
-    at: float
-    tokens: int
 
 
 class RateLimiter:
@@ -67,7 +59,8 @@ class RateLimiter:
         # A request reaches the server a little after its grant, and not always
         # equally late; holding each grant a little longer than the window
         # keeps the count the server sees within the limit too.
-        self.guard_seconds = min(1.0, 0.1 * window_seconds)
+        self.guard_seconds = min(0.25, 0.1 * window_seconds)
+        self._gate: asyncio.Lock | None = None
 
     def __repr__(self) -> str:
         return (
@@ -75,19 +68,27 @@ class RateLimiter:
             f"tpm={self.tokens_per_minute}, window={self.window_seconds})"
         )
 
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_gate": None}
+
     async def acquire(self, tokens: int = 0) -> None:
         """Wait until one more request with `tokens` tokens fits the limits.
 
         A request estimated above the whole token limit is counted as the
         limit itself, so it waits for an empty window rather than forever.
+        Within a process, callers queue on a lock, so one of them at a time
+        reads the file and they are served in order.
         """
         tokens = min(max(tokens, 0), self.tokens_per_minute)
-        while True:
-            wait = self._try_grant(tokens)
-            if wait <= 0:
-                return
-            logger.debug("rate limit reached, waiting %.3f s", wait)
-            await asyncio.sleep(wait)
+        if self._gate is None:
+            self._gate = asyncio.Lock()
+        async with self._gate:
+            while True:
+                wait = self._try_grant(tokens)
+                if wait <= 0:
+                    return
+                logger.debug("rate limit reached, waiting %.3f s", wait)
+                await asyncio.sleep(wait)
 
     def _try_grant(self, tokens: int) -> float:
         """Record a grant and return 0, or return how long to wait first."""
@@ -96,61 +97,64 @@ class RateLimiter:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             now = time.monotonic()
-            log = self._current(_read_log(fd), now)
-            wait = self._wait_needed(log, tokens, now)
+            times, counts = self._current(*_read_log(fd), now)
+            wait = self._wait_needed(times, counts, tokens, now)
             if wait <= 0:
-                _write_log(fd, [*log, Grant(now, tokens)])
+                times.append(now)
+                counts.append(tokens)
+                _write_log(fd, times, counts)
             return wait
         finally:
             os.close(fd)  # closing the file releases the lock
 
-    def _current(self, log: list[Grant], now: float) -> list[Grant]:
+    def _current(
+        self, times: array[float], counts: array[float], now: float
+    ) -> tuple[array[float], array[float]]:
         """The grants inside the window ending now, oldest first.
 
         Grants stamped in the future come from before a reboot (the
-        monotonic clock restarts) and are dropped with the expired ones.
+        monotonic clock restarts): then the log starts afresh.
         """
-        start = now - self.window_seconds - self.guard_seconds
-        return sorted(
-            (grant for grant in log if start < grant.at <= now),
-            key=lambda grant: grant.at,
-        )
+        if times and times[-1] > now:
+            return array("d"), array("d")
+        first = bisect_right(times, now - self.window_seconds - self.guard_seconds)
+        return times[first:], counts[first:]
 
-    def _wait_needed(self, log: list[Grant], tokens: int, now: float) -> float:
+    def _wait_needed(
+        self, times: array[float], counts: array[float], tokens: int, now: float
+    ) -> float:
         """Seconds until the request fits, 0 if it fits now."""
         wait = 0.0
-        excess = len(log) + 1 - self.requests_per_minute
+        excess = len(times) + 1 - self.requests_per_minute
         if excess > 0:
-            wait = self._until_expired(log[excess - 1], now)
+            wait = self._until_expired(times[excess - 1], now)
 
-        surplus = sum(grant.tokens for grant in log) + tokens - self.tokens_per_minute
-        for grant in log:
+        surplus = sum(counts) + tokens - self.tokens_per_minute
+        for at, count in zip(times, counts, strict=True):
             if surplus <= 0:
                 break
-            surplus -= grant.tokens
-            wait = max(wait, self._until_expired(grant, now))
+            surplus -= count
+            wait = max(wait, self._until_expired(at, now))
         return wait
 
-    def _until_expired(self, grant: Grant, now: float) -> float:
-        return grant.at + self.window_seconds + self.guard_seconds - now + WAKE_MARGIN
+    def _until_expired(self, at: float, now: float) -> float:
+        return at + self.window_seconds + self.guard_seconds - now + WAKE_MARGIN
 
 
-def _read_log(fd: int) -> list[Grant]:
-    """The grants stored in the file; an unreadable file counts as empty."""
+def _read_log(fd: int) -> tuple[array[float], array[float]]:
+    """Grant times and token counts, stored as interleaved float64 pairs."""
     raw = b""
-    while chunk := os.read(fd, 65536):
+    while chunk := os.read(fd, 1 << 20):
         raw += chunk
-    if not raw:
-        return []
-    try:
-        return [Grant(float(at), int(tokens)) for at, tokens in json.loads(raw)]
-    except (ValueError, TypeError) as error:
-        logger.warning("rate limit file unreadable, starting afresh: %s", error)
-        return []
+    pairs = array("d")
+    pairs.frombytes(raw[: len(raw) // 16 * 16])
+    return pairs[0::2], pairs[1::2]
 
 
-def _write_log(fd: int, log: list[Grant]) -> None:
-    data = json.dumps([[grant.at, grant.tokens] for grant in log])
+def _write_log(fd: int, times: array[float], counts: array[float]) -> None:
+    pairs = array("d", bytes(16 * len(times)))
+    pairs[0::2] = times
+    pairs[1::2] = counts
     os.lseek(fd, 0, os.SEEK_SET)
     os.ftruncate(fd, 0)
-    os.write(fd, data.encode())
+    os.write(fd, pairs.tobytes())

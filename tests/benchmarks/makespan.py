@@ -1,0 +1,127 @@
+"""Makespan of the full workload against the rate-limit bound and the old tool.
+
+The real Gemini provider code path (google-genai over loopback) talks to the
+fake Gemini server, whose latency models the real API: 4.5 s a guideline and
+2 s a translation, each uniformly jittered by +-25 %, all scaled down by
+SCALE, with the rate window scaled the same way, so every ratio holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+from core.knowledge import Guideline, load_curriculum, load_languages
+from core.llm.gemini import GeminiProvider
+from core.settings import Settings
+from core.store.sqlite import SQLiteStore
+from tests.benchmarks.harness import bench_dir, enqueue, start_worker, wait_finished
+from tests.fake_gemini import Received, running_fake_gemini
+
+GUIDELINE_SECONDS = 4.5
+TRANSLATION_SECONDS = 2.0
+JITTER = 0.25
+OLD_BATCH = 5
+
+
+def latency_model(scale: float, seed: int = 7) -> Any:
+    """Seconds the fake server waits before answering one request."""
+    rng = random.Random(seed)
+
+    def delay(request: Received) -> float:
+        text = str(request.body)
+        base = TRANSLATION_SECONDS if "Translate" in text else GUIDELINE_SECONDS
+        return base * scale * rng.uniform(1 - JITTER, 1 + JITTER)
+
+    return delay
+
+
+def bound(calls: int, rpm: int, concurrency: int, latency: float) -> float:
+    """max(N x 60 / RPM, ceil(N / C) x L): no schedule can beat it."""
+    return max(calls * 60 / rpm, math.ceil(calls / concurrency) * latency)
+
+
+def run(root: Path, scale: float, old_tool_scale: float) -> dict[str, Any]:
+    """Both jobs on defaults and the old strategy; seconds as on the real API."""
+    settings = Settings()
+    topics = len(load_curriculum())
+    pairs = topics * len(load_languages())
+    with running_fake_gemini(latency_model(scale)) as fake:
+        ours = _ours(root, _environment(fake.base_url, scale))
+    with running_fake_gemini(latency_model(old_tool_scale)) as fake:
+        old = _old_tool(fake.base_url)
+    rpm = settings.requests_per_minute
+    bounds = {
+        "train": bound(topics, rpm, settings.train_concurrency, GUIDELINE_SECONDS),
+        "translate": bound(
+            pairs, rpm, settings.translate_concurrency, TRANSLATION_SECONDS
+        ),
+    }
+    real = {kind: seconds / scale for kind, seconds in ours.items()}
+    old_real = {kind: seconds / old_tool_scale for kind, seconds in old.items()}
+    return {
+        "scale": scale,
+        "old_tool_scale": old_tool_scale,
+        "requests_per_minute": rpm,
+        "concurrency": {
+            "train": settings.train_concurrency,
+            "translate": settings.translate_concurrency,
+        },
+        "calls": {"train": topics, "translate": pairs},
+        "seconds": real,
+        "bound_seconds": bounds,
+        "ratio_to_bound": {kind: real[kind] / bounds[kind] for kind in real},
+        "old_tool_seconds": old_real,
+        "speedup": sum(old_real.values()) / sum(real.values()),
+    }
+
+
+def _environment(base_url: str, scale: float) -> dict[str, str]:
+    return {
+        "GEMINI_API_KEY": "AIza-benchmark",
+        "GOOGLE_GEMINI_BASE_URL": base_url,
+        "MEDKB_RATE_WINDOW_SECONDS": str(60 * scale),
+        "MEDKB_TASK_MODULES": "",
+    }
+
+
+def _ours(root: Path, env: dict[str, str]) -> dict[str, float]:
+    """Both jobs through a real worker on defaults, enqueue to finish."""
+    with bench_dir(root, "makespan", **env) as bench:
+        start_worker(bench)
+        seconds = {}
+        with SQLiteStore(bench.store_path) as store:
+            for kind in ("train", "translate"):
+                job = enqueue(store, kind, provider="gemini")
+                done = wait_finished(store, job.id)
+                assert done.finished_at is not None
+                seconds[kind] = (done.finished_at - job.created_at).total_seconds()
+                assert done.result is not None and done.result["failed"] == 0
+        return seconds
+
+
+def _old_tool(base_url: str) -> dict[str, float]:
+    """The replaced tool's strategy: one topic at a time, then batches of 5."""
+    return asyncio.run(_old_tool_async(base_url))
+
+
+async def _old_tool_async(base_url: str) -> dict[str, float]:
+    provider = GeminiProvider(
+        "AIza-benchmark", "gemini-flash-latest", base_url=base_url
+    )
+    started = time.monotonic()
+    english: list[Guideline] = []
+    for topic in load_curriculum():
+        english.append(await provider.write_guideline(topic))
+    trained = time.monotonic()
+    pairs = [(g, lang) for lang in load_languages() for g in english]
+    for first in range(0, len(pairs), OLD_BATCH):
+        batch = pairs[first : first + OLD_BATCH]
+        await asyncio.gather(*(provider.translate(g, lang) for g, lang in batch))
+    finished = time.monotonic()
+    await provider.aclose()
+    return {"train": trained - started, "translate": finished - trained}
