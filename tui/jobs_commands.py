@@ -128,6 +128,8 @@ def retry_job(args: argparse.Namespace, context: Context) -> int:
     )
     context.store.create(fresh)
     print(f"{fresh.id} (retry of {old.id})")
+    if fresh.params.get("provider"):
+        print(f"provider: {fresh.params['provider']}, as the job it retries")
     return EXIT_OK
 
 
