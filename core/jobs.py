@@ -64,7 +64,7 @@ def new_job_id(kind: str) -> str:
     """A short id that names its kind and sorts by creation time."""
     millis = time.time_ns() // 1_000_000
     stamp = _encode(millis, 9)
-    noise = _encode(int.from_bytes(os.urandom(3)), 4)
+    noise = _encode(int.from_bytes(os.urandom(4)), 6)  # 30 random bits
     return f"{kind}-{stamp}{noise}"
 
 

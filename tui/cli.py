@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from core.settings import Settings
-from core.store import JobNotFound, Store, StoreError, open_store, redact
+from core.store import JobNotFound, Store, StoreError, open_store
 from core.tasks.registry import InvalidParams, UnknownKind, load_task_modules
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -62,7 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build a multilingual first-aid knowledge base with Gemini.",
         parents=[common],
     )
-    parser.set_defaults(command=overview)
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="watch the dashboard without any action that changes a job",
+    )
+    parser.set_defaults(command=dashboard)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     start_commands.add_commands(commands, common)
     kb_commands.add_commands(commands, common)
@@ -71,17 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def overview(args: argparse.Namespace, context: Context) -> int:
-    """With no command: where the store is, what runs, and what to type next."""
-    from tui.jobs_commands import print_job_table
-    from tui.worker_commands import print_workers
+def dashboard(args: argparse.Namespace, context: Context) -> int:
+    """With no command: the dashboard on the configured store."""
+    from tui.app import run_dashboard
 
-    print(f"store: {redact(context.store_url)}")
-    print_workers(context)
-    print_job_table(context.store.list_jobs(limit=10))
-    print("\nmedkb worker --detach   start a background worker")
-    print("medkb jobs --help       list, follow, cancel and retry jobs")
-    return EXIT_OK
+    return run_dashboard(context.settings, context.store_url, read_only=args.read_only)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
