@@ -11,6 +11,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from core.jobs import FINISHED, Job, JobStatus
+from core.llm.provider import chosen_provider
 from core.store import JobNotFound
 from core.tasks.registry import InvalidParams, UnknownKind, validate_params
 from tui.screens.confirm import ConfirmScreen
@@ -26,7 +27,9 @@ def start_job(app: MedkbApp, kind: str, raw: dict[str, Any], what: str) -> bool:
     if app.refuse_in_read_only(f"start {what}"):
         return False
     try:
-        params = validate_params(kind, raw)
+        params = validate_params(
+            kind, {**raw, "provider": chosen_provider(app.settings)}
+        )
     except (InvalidParams, UnknownKind) as error:
         app.tell(f"{error}.", "error")
         return False

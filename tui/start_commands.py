@@ -17,8 +17,7 @@ from rich.progress import (
 
 from core.engine.worker import ensure_worker
 from core.jobs import FINISHED, Job, JobStatus
-from core.llm.provider import describe, uses_simulator
-from core.settings import Settings
+from core.llm.provider import chosen_provider, describe
 from core.tasks.registry import validate_params
 from tui.cli import EXIT_FAILED, EXIT_OK, Context
 from tui.plain import one_line
@@ -53,10 +52,6 @@ def _comma_list(text: str) -> list[str]:
     return values
 
 
-def provider_choice(settings: Settings) -> str:
-    return "simulator" if uses_simulator(settings) else "gemini"
-
-
 def start_training(args: argparse.Namespace, context: Context) -> int:
     raw = {"topics": args.topics, "overwrite": args.overwrite, "model": args.model}
     return _start(context, "train", raw, args.wait)
@@ -69,7 +64,7 @@ def start_translation(args: argparse.Namespace, context: Context) -> int:
 
 def _start(context: Context, kind: str, raw: dict[str, Any], wait: bool) -> int:
     settings = context.settings
-    raw["provider"] = provider_choice(settings)
+    raw["provider"] = chosen_provider(settings)
     params = validate_params(kind, raw)
     job = Job.new(kind, params, max_attempts=settings.max_attempts)
     context.store.create(job)

@@ -79,6 +79,11 @@ def uses_simulator(settings: Settings) -> bool:
     return settings.provider == "auto" and api_key(settings) is None
 
 
+def chosen_provider(settings: Settings) -> str:
+    """The provider a job started now should use: "gemini" or "simulator"."""
+    return "simulator" if uses_simulator(settings) else "gemini"
+
+
 def describe(settings: Settings, model: str | None = None) -> str:
     """One line naming the provider the settings select, for a status line."""
     if settings.provider == "simulator":
