@@ -8,16 +8,18 @@ same requests- and tokens-per-minute budget, as the API does.
 from __future__ import annotations
 
 from core.llm.limits import RateLimiter
-from core.llm.provider import Provider, make_provider, uses_simulator
+from core.llm.provider import (
+    Provider,
+    chosen_provider,
+    make_provider,
+    uses_simulator,
+)
 from core.settings import Settings
-from core.tasks.registry import TaskContext
 
 _providers: dict[tuple[str | None, str | None], Provider] = {}
 
 
-def provider_for(
-    model: str | None, provider: str | None, context: TaskContext
-) -> Provider:
+def provider_for(model: str | None, provider: str | None) -> Provider:
     """The process's provider of that kind and model, made on first use."""
     key = (model, provider)
     if key not in _providers:
@@ -29,9 +31,10 @@ def provider_for(
 
 
 def warm_up() -> None:
-    """Import the Gemini SDK before the first job needs it (about a second)."""
-    if not uses_simulator(Settings()):
-        import core.llm.gemini  # noqa: F401
+    """Make the Gemini client before the first job needs it (about a second)."""
+    settings = Settings()
+    if not uses_simulator(settings):
+        provider_for(None, chosen_provider(settings))
 
 
 def _limiter(settings: Settings) -> RateLimiter | None:

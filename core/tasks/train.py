@@ -103,7 +103,7 @@ async def train(
 ) -> dict[str, Any]:
     """Write every topic of the input; a failed topic is recorded, not fatal."""
     training = Training(work, context)
-    provider = provider_for(params.model, params.provider, context)
+    provider = provider_for(params.model, params.provider)
     context.log(f"{training.total} topics to write with {provider.name}")
     context.progress(0, training.total, "Starting", training.parts)
 

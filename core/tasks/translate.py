@@ -148,7 +148,7 @@ async def translate(
 ) -> dict[str, Any]:
     """Translate every pair of the input; a failed pair is recorded, not fatal."""
     translation = Translation(work, context)
-    provider = provider_for(params.model, params.provider, context)
+    provider = provider_for(params.model, params.provider)
     context.log(f"{translation.total} translations to make with {provider.name}")
     context.progress(0, translation.total, "Starting", translation.parts)
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.benchmarks import engine, latency, makespan, report
+from tests.benchmarks import dashboard, engine, latency, makespan, report
 
 SECTIONS = ("makespan", "engine", "latency", "dashboard")
 
@@ -20,7 +20,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks")
     parser.add_argument("--only", default=",".join(SECTIONS))
     parser.add_argument("--scale", type=float, default=0.2)
-    parser.add_argument("--old-tool-scale", type=float, default=0.1)
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--idle", type=float, default=120.0)
     parser.add_argument("--json", type=Path, default=Path("benchmark-results.json"))
@@ -31,20 +30,18 @@ def main() -> None:
         "machine": f"{platform.machine()}, {platform.python_version()}",
     }
     started = time.monotonic()
+    sections = {
+        "makespan": lambda root: makespan.run(root, args.scale),
+        "engine": lambda root: engine.run(root, args.items),
+        "latency": lambda root: latency.run(root, args.idle),
+        "dashboard": lambda root: dashboard.run(root),
+    }
     with tempfile.TemporaryDirectory(prefix="medkb-bench-") as scratch:
-        root = Path(scratch)
-        if "makespan" in wanted:
-            figures["makespan"] = makespan.run(root, args.scale, args.old_tool_scale)
-        if "engine" in wanted:
-            figures["engine"] = engine.run(root, args.items)
-        if "latency" in wanted:
-            figures["latency"] = latency.run(root, args.idle)
-        if "dashboard" in wanted:
-            from tests.benchmarks import dashboard
-
-            figures["dashboard"] = dashboard.run(root)
-    figures["seconds"] = time.monotonic() - started
-    args.json.write_text(json.dumps(figures, indent=2))
+        for name in SECTIONS:
+            if name in wanted:
+                figures[name] = sections[name](Path(scratch))
+                figures["seconds"] = time.monotonic() - started
+                args.json.write_text(json.dumps(figures, indent=2))
     print(report.table(figures))
     print(f"\nfigures written to {args.json}")
 

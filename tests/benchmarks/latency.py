@@ -11,7 +11,13 @@ from typing import Any
 from core.jobs import JobStatus
 from core.settings import Settings
 from core.store.sqlite import SQLiteStore
-from tests.benchmarks.harness import bench_dir, enqueue, start_worker, wait_status
+from tests.benchmarks.harness import (
+    bench_dir,
+    enqueue,
+    start_worker,
+    wait_finished,
+    wait_status,
+)
 from tests.workers import wait_for
 
 SAMPLES = 15
@@ -45,12 +51,13 @@ def run(root: Path, idle_seconds: float) -> dict[str, Any]:
 
 
 def _enqueue_to_running(store: SQLiteStore, samples: int) -> list[float]:
+    """From created_at to started_at, both stamped by the store's writers."""
     seconds = []
     for _ in range(samples):
-        started = time.monotonic()
         job = enqueue(store, "test", steps=1)
-        seconds.append(wait_status(store, job.id, JobStatus.RUNNING) - started)
-        wait_status(store, job.id, JobStatus.COMPLETED)
+        done = wait_finished(store, job.id)
+        assert done.started_at is not None
+        seconds.append((done.started_at - job.created_at).total_seconds())
     return seconds
 
 
