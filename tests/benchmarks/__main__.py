@@ -22,7 +22,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.2)
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--idle", type=float, default=120.0)
-    parser.add_argument("--json", type=Path, default=Path("benchmark-results.json"))
+    parser.add_argument(
+        "--json", type=Path, default=Path("tests/benchmarks/results.json")
+    )
     args = parser.parse_args()
     wanted = set(args.only.split(","))
     figures: dict[str, Any] = {
