@@ -14,7 +14,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.signal import Signal
 
-from core.engine.worker import ScrubSecrets, ensure_worker
+from core.engine.worker import configure_logging, ensure_worker
 from core.jobs import Job
 from core.llm.provider import describe
 from core.settings import Settings, scrub
@@ -184,13 +184,7 @@ def _log_to_file(settings: Settings, store_url: str) -> None:
         handler: logging.Handler = logging.FileHandler(folder / "dashboard.log")
     except OSError:
         handler = logging.NullHandler()
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
-    handler.addFilter(ScrubSecrets(settings.secret_values(store_url)))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
+    configure_logging(settings, store_url, handler)
 
 
 def _say_goodbye(summary: Summary) -> None:

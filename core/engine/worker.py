@@ -38,9 +38,12 @@ class ScrubSecrets(logging.Filter):
         return True
 
 
-def configure_logging(settings: Settings, store_url: str) -> None:
-    """Worker logs go to stderr (a file, when detached), scrubbed of secrets."""
-    handler = logging.StreamHandler()
+def configure_logging(
+    settings: Settings, store_url: str, handler: logging.Handler | None = None
+) -> None:
+    """Logs go to the handler (stderr by default; a file, when detached),
+    scrubbed of every secret."""
+    handler = handler or logging.StreamHandler()
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
