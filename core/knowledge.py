@@ -270,6 +270,15 @@ def topic_by_slug(path: Path | None = None) -> Mapping[str, Topic]:
     return MappingProxyType({topic.slug: topic for topic in load_curriculum(path)})
 
 
+def check_topics(slugs: list[str] | None) -> list[str] | None:
+    """The slugs as given, or a ValueError naming the first unknown one."""
+    known = topic_by_slug()
+    for slug in slugs or []:
+        if slug not in known:
+            raise ValueError(f"unknown topic {slug!r}; see assets/curriculum.json")
+    return slugs
+
+
 def language_by_code(path: Path | None = None) -> Mapping[str, Language]:
     """The target languages keyed by ISO 639-1 code, in file order."""
     if path is None:

@@ -173,7 +173,7 @@ class Supervisor:
             self._tick()
         for running in list(self.running.values()):
             running.future.cancel()
-            self._release(running)
+            self._conclude_without_word(running)  # a user's cancel still wins
 
     # -- the loop ------------------------------------------------------------
 

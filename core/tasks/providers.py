@@ -47,11 +47,3 @@ def _limiter(settings: Settings) -> RateLimiter | None:
         settings.tokens_per_minute,
         window_seconds=settings.rate_window_seconds,
     )
-
-
-def check_topics(slugs: list[str] | None, known: set[str]) -> list[str] | None:
-    """The slugs as given, or a ValueError naming the first unknown one."""
-    for slug in slugs or []:
-        if slug not in known:
-            raise ValueError(f"unknown topic {slug!r}; see assets/curriculum.json")
-    return slugs

@@ -6,12 +6,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from core.knowledge import SOURCE_LANGUAGE, Topic, load_curriculum
+from core.knowledge import SOURCE_LANGUAGE, Topic, check_topics, load_curriculum
 from core.llm.provider import ItemFailed
 from core.settings import Settings
 from core.store.base import Store
 from core.tasks.bounded import run_bounded
-from core.tasks.providers import check_topics, provider_for, warm_up
+from core.tasks.providers import provider_for, warm_up
 from core.tasks.registry import TaskContext, TaskSpec, register
 
 
@@ -29,7 +29,7 @@ class TrainParams(BaseModel):
     @field_validator("topics")
     @classmethod
     def _known_topics(cls, slugs: list[str] | None) -> list[str] | None:
-        return check_topics(slugs, {topic.slug for topic in load_curriculum()})
+        return check_topics(slugs)
 
 
 class TrainInput(BaseModel):

@@ -11,15 +11,15 @@ from core.knowledge import (
     SOURCE_LANGUAGE,
     Guideline,
     Language,
+    check_topics,
     content_hash,
-    load_curriculum,
     load_languages,
 )
 from core.llm.provider import ItemFailed
 from core.settings import Settings
 from core.store.base import Store
 from core.tasks.bounded import run_bounded
-from core.tasks.providers import check_topics, provider_for, warm_up
+from core.tasks.providers import provider_for, warm_up
 from core.tasks.registry import TaskContext, TaskSpec, register
 
 
@@ -48,7 +48,7 @@ class TranslateParams(BaseModel):
     @field_validator("topics")
     @classmethod
     def _known_topics(cls, slugs: list[str] | None) -> list[str] | None:
-        return check_topics(slugs, {topic.slug for topic in load_curriculum()})
+        return check_topics(slugs)
 
 
 class Pair(BaseModel):
