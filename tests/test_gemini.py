@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -323,6 +324,30 @@ async def test_base_url_may_come_from_the_sdk_environment_variable(
     await provider.aclose()
 
     assert len(fake_gemini.received) == 1
+
+
+async def test_the_token_limit_counts_what_the_prompts_send(
+    fake_gemini: FakeGemini, tmp_path: Path
+) -> None:
+    """Gemini counts input tokens only: room for two prompts lets two through.
+
+    The room is two prompts at four characters a token, plus a tenth.
+    """
+    source = english_guideline()
+    await provider_for(fake_gemini).translate(source, GERMAN)
+    sent = fake_gemini.received[0].body["contents"][0]["parts"][0]["text"]
+    room = int(2 * len(sent) / 4 * 1.1)
+    limiter = RateLimiter(tmp_path / "limits", 100, room, 60)
+    provider = provider_for(fake_gemini, limiter=limiter)
+
+    async with asyncio.timeout(10):
+        await provider.translate(source, GERMAN)
+        await provider.translate(source, GERMAN)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(provider.translate(source, GERMAN), 0.5)
+    await provider.aclose()
+
+    assert len(fake_gemini.received) == 3
 
 
 async def test_every_attempt_takes_a_rate_limit_slot(

@@ -65,8 +65,9 @@ UNREADABLE_ERRORS = (
     json.JSONDecodeError,
     pydantic.ValidationError,
 )
-GUIDELINE_OUTPUT_TOKENS = 1500
 MESSAGE_LIMIT = 200
+# About four characters of English to a token, as Google's docs put it.
+CHARS_PER_TOKEN = 4
 
 
 class Usage(NamedTuple):
@@ -145,8 +146,7 @@ class GeminiProvider(Provider):
         prompt = load_prompt("guideline").substitute(
             title=topic.title, category=topic.category, scope=topic.scope
         )
-        estimate = len(prompt) // 4 + GUIDELINE_OUTPUT_TOKENS
-        content, usage = await self._generate(prompt, estimate, topic.slug)
+        content, usage = await self._generate(prompt, topic.slug)
         return Guideline(
             topic=topic.slug,
             language=SOURCE_LANGUAGE,
@@ -161,10 +161,8 @@ class GeminiProvider(Provider):
             native_name=language.native_name,
             guideline_json=source_json,
         )
-        # Other scripts often take about twice the tokens of the English.
-        estimate = len(prompt) // 4 + len(source_json) // 2
         item = f"{source.topic} ({language.code})"
-        content, usage = await self._generate(prompt, estimate, item)
+        content, usage = await self._generate(prompt, item)
         return Guideline(
             topic=source.topic,
             language=language.code,
@@ -186,13 +184,11 @@ class GeminiProvider(Provider):
             tokens_out=usage.tokens_out,
         )
 
-    async def _generate(
-        self, prompt: str, estimate: int, item: str
-    ) -> tuple[GuidelineContent, Usage]:
+    async def _generate(self, prompt: str, item: str) -> tuple[GuidelineContent, Usage]:
         """The parsed answer, retrying what a retry may fix."""
         for attempt in range(1, self._attempts + 1):
             try:
-                return await self._attempt(prompt, estimate)
+                return await self._attempt(prompt)
             except _Retry as retry:
                 if attempt == self._attempts:
                     raise ItemFailed(
@@ -206,12 +202,10 @@ class GeminiProvider(Provider):
                 await asyncio.sleep(delay)
         raise AssertionError("the retry loop always returns or raises")
 
-    async def _attempt(
-        self, prompt: str, estimate: int
-    ) -> tuple[GuidelineContent, Usage]:
+    async def _attempt(self, prompt: str) -> tuple[GuidelineContent, Usage]:
         """One request: a rate-limit slot, the call, the answer checked."""
         if self._limiter is not None:
-            await self._limiter.acquire(estimate)
+            await self._limiter.acquire(_input_tokens(prompt))
 
         try:
             # httpx2's timeout bounds each read; this bounds the whole request.
@@ -406,3 +400,13 @@ def _one_line(text: str) -> str:
 
 def _enum_text(value: object) -> str:
     return str(getattr(value, "value", value))
+
+
+def _input_tokens(prompt: str) -> int:
+    """What one request counts against the token limit, estimated.
+
+    Gemini's tokens-per-minute limit counts input tokens only, so the answer's
+    length plays no part. The prompts are English, and so is the JSON they
+    carry, at about four characters a token.
+    """
+    return len(prompt) // CHARS_PER_TOKEN + 1
