@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 # Waking a little after an entry leaves the window avoids a wasted round
 # when the float arithmetic lands exactly on the boundary.
 WAKE_MARGIN = 0.002
+GUARD_SECONDS = 1.0
 
 
 class RateLimiter:
@@ -57,9 +58,11 @@ class RateLimiter:
         self.tokens_per_minute = tokens_per_minute
         self.window_seconds = window_seconds
         # A request reaches the server a little after its grant, and not always
-        # equally late; holding each grant a little longer than the window
-        # keeps the count the server sees within the limit too.
-        self.guard_seconds = min(0.25, 0.1 * window_seconds)
+        # equally late: a burst of grants on fresh connections arrived up to
+        # 0.45 s late on loopback, against a few ms on open ones. Holding each
+        # grant a second longer than the window keeps the count the server
+        # sees within the limit too.
+        self.guard_seconds = min(GUARD_SECONDS, 0.1 * window_seconds)
         self._gate: asyncio.Lock | None = None
 
     def __repr__(self) -> str:
