@@ -19,7 +19,7 @@ SECTIONS = ("makespan", "engine", "latency", "dashboard")
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks")
     parser.add_argument("--only", default=",".join(SECTIONS))
-    parser.add_argument("--scale", type=float, default=0.2)
+    parser.add_argument("--scale", type=float, default=0.5)
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--idle", type=float, default=120.0)
     parser.add_argument(

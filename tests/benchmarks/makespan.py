@@ -4,6 +4,11 @@ The real Gemini provider code path (google-genai over loopback) talks to the
 fake Gemini server, whose latency models the real API: 4.5 s a guideline and
 2 s a translation, each uniformly jittered by +-25 %, all scaled down by
 SCALE, with the rate window scaled the same way, so every ratio holds.
+
+What does not shrink with the scale is magnified by it: the SDK's CPU time
+per call, opening connections, and the rate limiter's 1 s guard. At 0.2 they
+made our translation 16 % slower than at 0.5 (89.8 s against 77.6 s), so 0.5
+is the default.
 """
 
 from __future__ import annotations
@@ -41,7 +46,13 @@ def latency_model(scale: float, seed: int = 7) -> Any:
 
 
 def bound(calls: int, rpm: int, concurrency: int, latency: float) -> float:
-    """max(N x 60 / RPM, ceil(N / C) x L): no schedule can beat it."""
+    """max(N x 60 / RPM, ceil(N / C) x L), the issue's bound.
+
+    It takes the request limit as a steady rate. A limit over a sliding
+    minute also admits a minute's worth at once when the minute is empty, so
+    a job of more than one minute's requests can finish a little under it;
+    `busiest_window` shows the server never saw more than the limit.
+    """
     return max(calls * 60 / rpm, math.ceil(calls / concurrency) * latency)
 
 
@@ -56,6 +67,7 @@ def run(root: Path, scale: float) -> dict[str, Any]:
     pairs = topics * len(load_languages())
     with running_fake_gemini(latency_model(scale)) as fake:
         ours = _ours(root, _environment(fake.base_url, scale))
+        busiest = busiest_window(fake.times(), 60 * scale)
     with running_fake_gemini(latency_model(scale)) as fake:
         old = _old_tool(fake.base_url)
     rpm = settings.requests_per_minute
@@ -80,7 +92,19 @@ def run(root: Path, scale: float) -> dict[str, Any]:
         "ratio_to_bound": {kind: real[kind] / bounds[kind] for kind in real},
         "old_tool_seconds": old_real,
         "speedup": sum(old_real.values()) / sum(real.values()),
+        "busiest_minute_requests": busiest,
     }
+
+
+def busiest_window(arrivals: list[float], window: float) -> int:
+    """The most requests the server received within any `window` seconds."""
+    times = sorted(arrivals)
+    busiest = first = 0
+    for last, at in enumerate(times):
+        while at - times[first] >= window:
+            first += 1
+        busiest = max(busiest, last - first + 1)
+    return busiest
 
 
 def _environment(base_url: str, scale: float) -> dict[str, str]:

@@ -35,6 +35,10 @@ def _makespan(m: dict[str, Any]) -> list[Row]:
         rows.append(
             (f"{kind}: ratio to bound", f"{ratio:.3f}", "<= 1.15", ratio <= 1.15)
         )
+    busiest, rpm = m["busiest_minute_requests"], m["requests_per_minute"]
+    rows.append(
+        ("server: most requests in a minute", f"{busiest}", f"<= {rpm}", busiest <= rpm)
+    )
     old = m["old_tool_seconds"]
     rows.append(
         (
