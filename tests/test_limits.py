@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import pickle
 import time
 from pathlib import Path
+
+import pytest
 
 from core.llm.limits import RateLimiter
 
@@ -115,3 +118,41 @@ def test_limiter_pickles_as_path_and_numbers(tmp_path: Path) -> None:
     copy = pickle.loads(pickle.dumps(limiter))
 
     assert repr(copy) == repr(limiter)
+
+
+async def test_a_long_wait_is_reported_once_with_the_limit_that_holds(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    limiter = RateLimiter(tmp_path / "limits", 2, 1_000_000, window_seconds=1.5)
+    caplog.set_level(logging.INFO, logger="core.llm.limits")
+
+    await asyncio.gather(*(limiter.acquire() for _ in range(4)))
+
+    reports = [r.getMessage() for r in caplog.records]
+    assert reports == [
+        "Reached the limit of 2 requests per 1.5 s; the next request goes in 2 s"
+    ]
+
+
+async def test_a_wait_for_tokens_names_the_token_limit(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    limiter = RateLimiter(tmp_path / "limits", 100, 1000, window_seconds=1.2)
+    caplog.set_level(logging.INFO, logger="core.llm.limits")
+
+    await limiter.acquire(800)
+    await limiter.acquire(800)
+
+    (report,) = [r.getMessage() for r in caplog.records]
+    assert report.startswith("Reached the limit of 1,000 tokens per 1.2 s")
+
+
+async def test_short_waits_are_not_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    limiter = RateLimiter(tmp_path / "limits", 1, 1_000_000, window_seconds=0.3)
+    caplog.set_level(logging.INFO, logger="core.llm.limits")
+
+    await asyncio.gather(*(limiter.acquire() for _ in range(3)))
+
+    assert caplog.records == []

@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 # when the float arithmetic lands exactly on the boundary.
 WAKE_MARGIN = 0.002
 GUARD_SECONDS = 1.0
+# A wait this long or longer is reported in the job's log.
+REPORT_WAIT = 1.0
 
 
 class RateLimiter:
@@ -64,6 +66,7 @@ class RateLimiter:
         # sees within the limit too.
         self.guard_seconds = min(GUARD_SECONDS, 0.1 * window_seconds)
         self._gate: asyncio.Lock | None = None
+        self._quiet_until = 0.0
 
     def __repr__(self) -> str:
         return (
@@ -87,26 +90,45 @@ class RateLimiter:
             self._gate = asyncio.Lock()
         async with self._gate:
             while True:
-                wait = self._try_grant(tokens)
+                wait, limit = self._try_grant(tokens)
                 if wait <= 0:
                     return
-                logger.debug("rate limit reached, waiting %.3f s", wait)
+                self._report(wait, limit)
                 await asyncio.sleep(wait)
 
-    def _try_grant(self, tokens: int) -> float:
-        """Record a grant and return 0, or return how long to wait first."""
+    def _report(self, wait: float, limit: str) -> None:
+        """Say so when a wait is long enough for a user to wonder, once."""
+        now = time.monotonic()
+        if wait < REPORT_WAIT or now < self._quiet_until:
+            return
+        self._quiet_until = now + wait
+        count = (
+            self.requests_per_minute if limit == "requests" else self.tokens_per_minute
+        )
+        per = (
+            "a minute"
+            if self.window_seconds == 60
+            else f"per {self.window_seconds:g} s"
+        )
+        logger.info(
+            "Reached the limit of %s %s %s; the next request goes in %.0f s",
+            f"{count:,}", limit, per, wait,
+        )  # fmt: skip
+
+    def _try_grant(self, tokens: int) -> tuple[float, str]:
+        """Record a grant and return 0, or how long to wait and which limit."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             now = time.monotonic()
             times, counts = self._current(*_read_log(fd), now)
-            wait = self._wait_needed(times, counts, tokens, now)
+            wait, limit = self._wait_needed(times, counts, tokens, now)
             if wait <= 0:
                 times.append(now)
                 counts.append(tokens)
                 _write_log(fd, times, counts)
-            return wait
+            return wait, limit
         finally:
             os.close(fd)  # closing the file releases the lock
 
@@ -125,20 +147,23 @@ class RateLimiter:
 
     def _wait_needed(
         self, times: array[float], counts: array[float], tokens: int, now: float
-    ) -> float:
-        """Seconds until the request fits, 0 if it fits now."""
+    ) -> tuple[float, str]:
+        """Seconds until the request fits (0 if it fits now), and which limit."""
         wait = 0.0
         excess = len(times) + 1 - self.requests_per_minute
         if excess > 0:
             wait = self._until_expired(times[excess - 1], now)
 
+        token_wait = 0.0
         surplus = sum(counts) + tokens - self.tokens_per_minute
         for at, count in zip(times, counts, strict=True):
             if surplus <= 0:
                 break
             surplus -= count
-            wait = max(wait, self._until_expired(at, now))
-        return wait
+            token_wait = self._until_expired(at, now)
+        if token_wait > wait:
+            return token_wait, "tokens"
+        return wait, "requests"
 
     def _until_expired(self, at: float, now: float) -> float:
         return at + self.window_seconds + self.guard_seconds - now + WAKE_MARGIN
