@@ -14,6 +14,7 @@ from core.jobs import JobStatus
 from core.knowledge import Guideline, content_hash
 from tests.fake_gemini import (
     FakeGemini,
+    error_reply,
     guideline_answer,
     running_fake_gemini,
     sample_content,
@@ -177,6 +178,27 @@ def test_two_jobs_on_one_worker_share_the_requests_per_minute_limit(
     starts = [bench.job(j).started_at for j in jobs]
     finishes = [bench.job(j).finished_at for j in jobs]
     assert max(starts) < min(finishes)  # they really ran at the same time
+    with bench.store() as store:
+        lines = [line.message for job_id in jobs for line in store.logs(job_id)]
+    assert any(
+        line.startswith("Reached the limit of 3 requests per 2 s") for line in lines
+    ), lines
+
+
+def test_a_retried_request_shows_in_the_jobs_log(
+    bench: Bench, gemini: FakeGemini
+) -> None:
+    gemini.script(error_reply(503, "UNAVAILABLE", "The model is overloaded."))
+    job_id = add_training(bench, "heat-stroke")
+
+    bench.start_worker(**gemini_env(gemini), MEDKB_MAX_RETRIES="2")
+    bench.wait_status(job_id, JobStatus.COMPLETED)
+
+    with bench.store() as store:
+        (retried,) = [line for line in store.logs(job_id) if "retrying" in line.message]
+    assert retried.level == "warning"
+    assert retried.message.startswith("heat-stroke: Gemini failed (503 UNAVAILABLE)")
+    assert "attempt 1 of 3" in retried.message
 
 
 def add_training(bench: Bench, topics: str) -> str:

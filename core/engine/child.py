@@ -45,6 +45,8 @@ from core.tasks.registry import (
 log = logging.getLogger(__name__)
 
 STOP_SIGNAL = signal.SIGUSR1
+#: the loggers whose records reach the log of the job that is running
+OUR_LOGGERS = "core"
 
 _channel: Connection | None = None
 _scratch_dir = Path()
@@ -59,6 +61,7 @@ def init_child(address: str, authkey: bytes, task_modules: str) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(STOP_SIGNAL, _on_stop_signal)
+    logging.getLogger(OUR_LOGGERS).setLevel(logging.INFO)
     load_task_modules(task_modules)
     warm_up_all()
     _channel = Client(address, family="AF_UNIX", authkey=authkey)
@@ -134,6 +137,9 @@ def run_job(
     _stop.clear()
     _send(Started(job_id, os.getpid()))
     context = ChildContext(job_id, saved_keys)
+    to_job_log = JobLogHandler(context)
+    ours = logging.getLogger(OUR_LOGGERS)
+    ours.addHandler(to_job_log)
     try:
         result = _call_task(kind, params, task_input, context)
     except JobCancelled:
@@ -143,8 +149,28 @@ def run_job(
         context.log(traceback.format_exc().rstrip(), "error")
         _send(Failed(job_id, f"{type(error).__name__}: {error}"))
         return "failed"
+    finally:
+        ours.removeHandler(to_job_log)
     _send(Finished(job_id, result))
     return "finished"
+
+
+class JobLogHandler(logging.Handler):
+    """Our own modules' log records, while a job runs, go to that job's log.
+
+    So a retry or a wait for the rate limit shows where the user looks. The
+    supervisor scrubs every line of secrets before it is stored.
+    """
+
+    def __init__(self, context: ChildContext) -> None:
+        super().__init__(logging.INFO)
+        self.context = context
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.context.log(record.getMessage(), record.levelname.lower())
+        except Exception:  # a log line must never break the job
+            self.handleError(record)
 
 
 def _call_task(
