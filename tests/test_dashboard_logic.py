@@ -76,8 +76,18 @@ def test_eta_follows_the_recent_item_rate() -> None:
     rates.observe(running(done=10, total=100, started_ago=100, updated_ago=10))
     rates.observe(running(done=30, total=100, started_ago=100, updated_ago=0))
     latest = running(done=30, total=100, started_ago=100)
-    assert rates.items_per_second(latest) == 2.0
+    assert rates.items_per_second(latest, NOW) == 2.0
     assert rates.eta_seconds(latest, NOW) == 35
+
+
+def test_a_stalled_job_slows_its_eta_down() -> None:
+    """Nothing done for 30 s (a rate limit): the rate counts those 30 s too."""
+    rates = ItemRates()
+    rates.observe(running(done=10, total=100, started_ago=100, updated_ago=40))
+    rates.observe(running(done=30, total=100, started_ago=100, updated_ago=30))
+    stalled = running(done=30, total=100, started_ago=100, updated_ago=30)
+    assert rates.items_per_second(stalled, NOW) == 0.5
+    assert rates.eta_seconds(stalled, NOW) == 140
 
 
 def test_no_eta_for_a_job_that_is_not_running() -> None:

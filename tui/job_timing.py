@@ -58,14 +58,18 @@ class ItemRates:
         while samples[0][0] < job.updated_at - RATE_WINDOW:
             samples.popleft()
 
-    def items_per_second(self, job: Job) -> float | None:
-        """The recent rate, if the samples show one."""
+    def items_per_second(self, job: Job, now: datetime) -> float | None:
+        """The recent rate up to now, if the samples show one.
+
+        Measured up to now rather than to the last sample, so a job that has
+        stalled (waiting for a rate limit, say) slows down as the stall goes on.
+        """
         samples = self._samples.get(job.id)
         if not samples or len(samples) < 2:
             return None
         (first_at, first_done), (last_at, last_done) = samples[0], samples[-1]
-        span = (last_at - first_at).total_seconds()
-        if span < 1.0 or last_done <= first_done:
+        span = (max(now, last_at) - first_at).total_seconds()
+        if (last_at - first_at).total_seconds() < 1.0 or last_done <= first_done:
             return None
         return (last_done - first_done) / span
 
@@ -73,7 +77,7 @@ class ItemRates:
         """Seconds left at the recent rate, or at the average one."""
         if not _has_left(job):
             return None
-        rate = self.items_per_second(job)
+        rate = self.items_per_second(job, now)
         if rate is None:
             return average_eta_seconds(job, now)
         return _remaining(job) / rate
