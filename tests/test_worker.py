@@ -184,8 +184,23 @@ def test_worker_status_and_stop_go_through_the_store(bench: Bench) -> None:
     stopped = bench.medkb("worker", "stop")
 
     assert stopped.returncode == 0, stopped.stdout
+    assert stopped.stdout.strip() == "stopped 1 worker(s)"
     assert bench.workers[0].wait(timeout=10) == 0
     assert "no live worker" in bench.medkb("worker", "status").stdout
+
+
+def test_stopping_a_worker_names_the_jobs_it_put_back(bench: Bench) -> None:
+    job_id = bench.add(steps=1000, step_seconds=0.05)
+    bench.start_worker()
+    bench.wait_status(job_id, JobStatus.RUNNING)
+
+    stopped = bench.medkb("worker", "stop")
+
+    assert stopped.returncode == 0, stopped.stdout
+    assert stopped.stdout.strip() == (
+        f"stopped 1 worker(s); back to pending for the next worker: {job_id}"
+    )
+    assert bench.job(job_id).status is JobStatus.PENDING
 
 
 def test_detached_worker_runs_jobs_after_its_starter_exits(bench: Bench) -> None:

@@ -13,6 +13,8 @@ from core.engine.worker import (
     start_detached,
     worker_log_file,
 )
+from core.jobs import Job, JobStatus
+from core.store import JobFilter
 from tui.cli import EXIT_FAILED, EXIT_OK, CommandFailed, Context
 from tui.jobs_commands import age
 
@@ -80,6 +82,8 @@ def stop_workers(context: Context) -> int:
     if not workers:
         print("no live worker to stop")
         return EXIT_OK
+    ids = {worker.id for worker in workers}
+    running = [job for job in _running_jobs(context) if job.worker_id in ids]
     for worker in workers:
         context.store.request_worker_stop(worker.id)
     deadline = time.monotonic() + context.settings.cancel_grace + 15
@@ -90,5 +94,18 @@ def stop_workers(context: Context) -> int:
     if waiting:
         print(f"asked to stop but still running: {', '.join(sorted(waiting))}")
         return EXIT_FAILED
-    print(f"stopped {len(workers)} worker(s); their running jobs went back to pending")
+    stopped = f"stopped {len(workers)} worker(s)"
+    requeued = [
+        job.id
+        for job in running
+        if context.store.get(job.id).status is JobStatus.PENDING
+    ]
+    if requeued:
+        stopped += f"; back to pending for the next worker: {', '.join(requeued)}"
+    print(stopped)
     return EXIT_OK
+
+
+def _running_jobs(context: Context) -> list[Job]:
+    where = JobFilter(statuses=frozenset({JobStatus.RUNNING}))
+    return context.store.list_jobs(where, limit=10_000)
