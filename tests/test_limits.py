@@ -156,3 +156,23 @@ async def test_short_waits_are_not_reported(
     await asyncio.gather(*(limiter.acquire() for _ in range(3)))
 
     assert caplog.records == []
+
+
+async def test_a_grant_cut_short_while_writing_leaves_the_log_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As if the process died while writing: the grants before it still count."""
+    limiter = RateLimiter(tmp_path / "limits", 2, 1_000_000, window_seconds=30)
+    await limiter.acquire()
+
+    def killed(fd: int, data: bytes) -> int:
+        raise OSError("killed while writing")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("core.llm.limits.os.write", killed)
+        with pytest.raises(OSError):
+            await limiter.acquire()
+
+    await limiter.acquire()  # the second of two
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(limiter.acquire(), 0.5)

@@ -1,21 +1,22 @@
 """Request and token limits shared by every process of one worker.
 
 The limiter keeps a log of the requests granted in the last window (their
-start times and token estimates) in a small file, locked with `flock` while a
-process reads and rewrites it. The kernel drops that lock when its holder
-dies, so a killed child never leaves the others waiting. A request is granted
-only when fewer than `requests_per_minute` requests and, with its tokens, no
-more than `tokens_per_minute` tokens fall in the window ending now; so no
-window of that length, wherever it starts, ever holds more than the limits.
+start times and token estimates) in a small file. A process holds `flock` on
+a lock file beside it while it reads the log and writes the next one. The
+kernel drops that lock when its holder dies, so a killed child never leaves
+the others waiting; and the next log is written aside and renamed into
+place, so a child killed while writing leaves the last log whole.
+
+A request is granted only when fewer than `requests_per_minute` requests
+and, with its tokens, no more than `tokens_per_minute` tokens fall in the
+window ending now; so no window of that length, wherever it starts, ever
+holds more than the limits.
 
 Known shortcomings, said plainly:
 - Times come from `time.monotonic()`, which Linux shares between processes;
   the file only serves processes of one machine.
 - Waiting processes are not served in order: under heavy contention one may
   be passed over several times before it gets a slot.
-- A process killed in the middle of rewriting the file can leave it
-  truncated; the next reader then starts from an empty log, which can let
-  one window's worth of extra requests through once.
 """
 
 from __future__ import annotations
@@ -118,19 +119,20 @@ class RateLimiter:
     def _try_grant(self, tokens: int) -> tuple[float, str]:
         """Record a grant and return 0, or how long to wait and which limit."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        lock = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            fcntl.flock(lock, fcntl.LOCK_EX)
             now = time.monotonic()
-            times, counts = self._current(*_read_log(fd), now)
+            times, counts = self._current(*_read_log(self.path), now)
             wait, limit = self._wait_needed(times, counts, tokens, now)
             if wait <= 0:
                 times.append(now)
                 counts.append(tokens)
-                _write_log(fd, times, counts)
+                _write_log(self.path, times, counts)
             return wait, limit
         finally:
-            os.close(fd)  # closing the file releases the lock
+            os.close(lock)  # closing the file releases the lock
 
     def _current(
         self, times: array[float], counts: array[float], now: float
@@ -169,20 +171,28 @@ class RateLimiter:
         return at + self.window_seconds + self.guard_seconds - now + WAKE_MARGIN
 
 
-def _read_log(fd: int) -> tuple[array[float], array[float]]:
+def _read_log(path: Path) -> tuple[array[float], array[float]]:
     """Grant times and token counts, stored as interleaved float64 pairs."""
-    raw = b""
-    while chunk := os.read(fd, 1 << 20):
-        raw += chunk
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raw = b""
     pairs = array("d")
     pairs.frombytes(raw[: len(raw) // 16 * 16])
     return pairs[0::2], pairs[1::2]
 
 
-def _write_log(fd: int, times: array[float], counts: array[float]) -> None:
+def _write_log(path: Path, times: array[float], counts: array[float]) -> None:
+    """The next log, written aside and then put in place in one step."""
     pairs = array("d", bytes(16 * len(times)))
     pairs[0::2] = times
     pairs[1::2] = counts
-    os.lseek(fd, 0, os.SEEK_SET)
-    os.ftruncate(fd, 0)
-    os.write(fd, pairs.tobytes())
+    aside = path.with_name(path.name + ".next")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        data = memoryview(pairs.tobytes())
+        while data:
+            data = data[os.write(fd, data) :]
+    finally:
+        os.close(fd)
+    os.replace(aside, path)
