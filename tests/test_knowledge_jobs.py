@@ -98,6 +98,23 @@ def test_translation_progress_has_a_part_per_language(bench: Bench) -> None:
     assert all(part.done == 3 and part.total == 3 for part in parts.values())
 
 
+def test_a_translation_says_which_topics_have_no_english_yet(bench: Bench) -> None:
+    run(bench, "train", "--topics", TOPICS, "--wait")
+
+    translated = run(bench, "translate", "--languages", "es", "--wait")
+
+    assert "translated 3" in translated and "untrained 73" in translated
+    with bench.store() as store:
+        warnings = [
+            line.message
+            for line in store.logs(job_id_of(translated))
+            if line.level == "warning"
+        ]
+    (warning,) = warnings
+    assert warning.startswith("73 topic(s) have no English guideline yet")
+    assert "and 68 more. Train them first" in warning
+
+
 def test_worker_killed_mid_translation_then_a_new_one_completes_it(
     bench: Bench,
 ) -> None:

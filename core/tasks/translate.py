@@ -13,6 +13,7 @@ from core.knowledge import (
     Language,
     check_topics,
     content_hash,
+    load_curriculum,
     load_languages,
 )
 from core.llm.provider import ItemFailed
@@ -66,6 +67,8 @@ class TranslateInput(BaseModel):
     languages: dict[str, Language]
     pairs: list[Pair]
     skipped: int
+    #: topics asked for that have no English guideline to translate from
+    untrained: list[str] = []
 
 
 def prepare(
@@ -93,8 +96,13 @@ def prepare(
                 pairs.append(Pair(topic=topic, language=code, stale=True))
             else:
                 skipped += 1
+    asked = params.topics or [topic.slug for topic in load_curriculum()]
     return TranslateInput(
-        sources=sources, languages=languages, pairs=pairs, skipped=skipped
+        sources=sources,
+        languages=languages,
+        pairs=pairs,
+        skipped=skipped,
+        untrained=[slug for slug in asked if slug not in sources],
     )
 
 
@@ -150,6 +158,8 @@ async def translate(
     translation = Translation(work, context)
     provider = provider_for(params.model, params.provider)
     context.log(f"{translation.total} translations to make with {provider.name}")
+    if work.untrained:
+        context.log(_untrained_line(work.untrained), "warning")
     context.progress(0, translation.total, "Starting", translation.parts)
 
     async def one(pair: Pair) -> None:
@@ -179,9 +189,21 @@ def _outcome(translation: Translation, work: TranslateInput) -> dict[str, Any]:
     return {
         **translation.counts,
         "skipped": work.skipped,
+        "untrained": len(work.untrained),
         "failed": failed,
         "failures": translation.failures,
     }
+
+
+def _untrained_line(slugs: list[str]) -> str:
+    """Which topics cannot be translated yet, and what to do about it."""
+    shown = ", ".join(slugs[:5]) + (
+        f" and {len(slugs) - 5} more" if len(slugs) > 5 else ""
+    )
+    return (
+        f"{len(slugs)} topic(s) have no English guideline yet, so nothing was "
+        f"translated for them: {shown}. Train them first (medkb train, or t)."
+    )
 
 
 register(
