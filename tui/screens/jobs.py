@@ -118,7 +118,11 @@ class JobsScreen(DashboardScreen):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("-shown")
-        box.focus()
+        # At once, not later as focus() does: a key typed just after the slash
+        # then lands in the box, not on the table's own keys (s sorts, t
+        # trains). Textual still hands keys that arrive in the same read as
+        # the slash to the table, which had focus when they came.
+        self.set_focus(box)
 
     @on(Input.Changed, "#filter")
     def _filter_typed(self, event: Input.Changed) -> None:
@@ -128,14 +132,14 @@ class JobsScreen(DashboardScreen):
     def _filter_done(self, event: Input.Submitted) -> None:
         if not event.value.strip():
             self.query_one("#filter", Input).remove_class("-shown")
-        self.table.focus()
+        self.set_focus(self.table)
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.value = ""
         box.remove_class("-shown")
         self._apply_filter("")
-        self.table.focus()
+        self.set_focus(self.table)
 
     def _apply_filter(self, text: str) -> None:
         try:
